@@ -1,0 +1,3 @@
+from ansinh.cli.main import main
+
+main()

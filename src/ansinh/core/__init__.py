@@ -1,0 +1,1 @@
+"""Shared kernel: money, periods, clock, settings, database, unit of work, audit chain, errors."""
