@@ -1,0 +1,1 @@
+"""Users, roles, areas and the permissions each role holds."""

@@ -1,0 +1,116 @@
+"""Roles, permissions and areas: pure rules, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    COMMUNE_OFFICER = "commune_officer"
+    PROGRAM_OFFICER = "program_officer"  # maker
+    APPROVER = "approver"  # checker
+    FINANCE_OFFICER = "finance_officer"
+    PROVIDER_OPERATOR = "provider_operator"
+    AUDITOR = "auditor"
+    VIEWER = "viewer"  # ministry / province: aggregates only
+    ADMIN = "admin"
+
+
+ROLE_LABELS: dict[Role, tuple[str, str]] = {
+    Role.COMMUNE_OFFICER: ("Cán bộ xã", "Commune officer"),
+    Role.PROGRAM_OFFICER: ("Cán bộ nghiệp vụ", "Program officer"),
+    Role.APPROVER: ("Người phê duyệt", "Approver"),
+    Role.FINANCE_OFFICER: ("Cán bộ tài chính", "Finance officer"),
+    Role.PROVIDER_OPERATOR: ("Tổ chức dịch vụ chi trả", "Provider operator"),
+    Role.AUDITOR: ("Kiểm toán viên", "Auditor"),
+    Role.VIEWER: ("Lãnh đạo (xem tổng hợp)", "Ministry/province viewer"),
+    Role.ADMIN: ("Quản trị hệ thống", "Administrator"),
+}
+
+
+class Permission(StrEnum):
+    HOME = "home"
+    GEO_READ = "geo.read"
+    USER_READ = "user.read"
+    USER_MANAGE = "user.manage"
+    AUDIT_READ = "audit.read"
+
+
+_EVERYONE = frozenset({Permission.HOME, Permission.GEO_READ})
+
+# Default deny: a permission not listed for a role is refused.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.COMMUNE_OFFICER: _EVERYONE,
+    Role.PROGRAM_OFFICER: _EVERYONE,
+    Role.APPROVER: _EVERYONE,
+    Role.FINANCE_OFFICER: _EVERYONE,
+    Role.PROVIDER_OPERATOR: _EVERYONE,
+    Role.AUDITOR: _EVERYONE | {Permission.AUDIT_READ, Permission.USER_READ},
+    Role.VIEWER: _EVERYONE,
+    Role.ADMIN: _EVERYONE | {Permission.USER_READ, Permission.USER_MANAGE, Permission.AUDIT_READ},
+}
+
+# Only these roles may hold the whole country as their area.
+NATIONAL_ROLES = frozenset({Role.ADMIN, Role.VIEWER, Role.AUDITOR})
+
+
+class AreaError(ValueError):
+    """An area that cannot be given to a user."""
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where a user may act: the whole country (``province_code`` None), a province, or communes of one province."""
+
+    province_code: str | None = None
+    commune_codes: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.commune_codes and self.province_code is None:
+            raise AreaError("communes belong to one province: give the province too")
+
+    @property
+    def is_national(self) -> bool:
+        return self.province_code is None
+
+    def covers_province(self, province_code: str) -> bool:
+        """The whole province is in the area (communes-only users do not cover their province)."""
+        return self.province_code is None or (self.province_code == province_code and not self.commune_codes)
+
+    def touches_province(self, province_code: str) -> bool:
+        """Some part of the province is in the area."""
+        return self.province_code is None or self.province_code == province_code
+
+    def covers_commune(self, commune_code: str, province_code: str) -> bool:
+        if self.province_code is None:
+            return True
+        if self.province_code != province_code:
+            return False
+        return not self.commune_codes or commune_code in self.commune_codes
+
+    def describe(self) -> str:
+        if self.province_code is None:
+            return "toàn quốc"
+        if not self.commune_codes:
+            return f"tỉnh {self.province_code}"
+        return f"tỉnh {self.province_code}, xã {', '.join(sorted(self.commune_codes))}"
+
+
+def check_area_for_role(role: Role, area: Area) -> None:
+    if area.is_national and role not in NATIONAL_ROLES:
+        raise AreaError(f"role {role} needs a province or communes as its area")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: the user as the authorisation layer sees them."""
+
+    user_id: int
+    username: str
+    full_name: str
+    role: Role
+    area: Area
+
+    def has(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]

@@ -1,0 +1,1 @@
+"""HTTP: the API under /api/v1 and the officials' pages, behind one default-deny authorisation layer."""

@@ -1,0 +1,110 @@
+"""The one FastAPI application: /api/v1 (OpenAPI at /openapi.json) and the officials' pages."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from ansinh import __version__
+from ansinh.core.db import make_engine, session_factory
+from ansinh.core.errors import AnsinhError
+from ansinh.core.settings import Settings, load_settings
+from ansinh.web.security import LoginRequired, authorize, is_api
+from ansinh.web.templating import render
+
+log = logging.getLogger(__name__)
+
+# Content-Security-Policy: no inline script, nothing from other origins (no CDN — the pages work offline too).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.cookies.get("ansinh_session") or "set-cookie" in response.headers:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(
+        title="AnSinh API",
+        version=__version__,
+        description="Chi trả an sinh xã hội không dùng tiền mặt / cashless social-welfare payments",
+        dependencies=[Depends(authorize)],
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.clock = settings.clock()
+    app.add_middleware(SecurityHeaders)
+
+    from ansinh.access import api as access_api
+    from ansinh.geo import api as geo_api
+    from ansinh.geo import views as geo_views
+    from ansinh.web import audit, pages
+
+    for router in (access_api.router, geo_api.router, audit.router, pages.router, geo_views.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if is_api(request):
+            return JSONResponse(exc.as_dict(), status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(AnsinhError)
+    async def domain_error(request: Request, exc: AnsinhError) -> Response:
+        if exc.http_status >= 500:
+            log.error("%s: %s", exc.code, exc.message_en)
+        if is_api(request):
+            return JSONResponse(exc.as_dict(), status_code=exc.http_status)
+        return render(request, "error.html", status_code=exc.http_status, error=exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
+        field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
+        error = AnsinhError(
+            f"Dữ liệu không hợp lệ ở trường {field or '?'}: {first.get('msg')}",
+            f"Invalid input in {field or '?'}: {first.get('msg')}",
+            field=field or None,
+        )
+        error.code = "validation_failed"
+        if is_api(request):
+            return JSONResponse(error.as_dict(), status_code=422)
+        return render(request, "error.html", status_code=422, error=error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_api(request) or exc.status_code == 405:
+            body = {"error": "http_error", "message": str(exc.detail), "message_en": str(exc.detail)}
+            return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        error = AnsinhError("Không tìm thấy trang", "Page not found")
+        return render(request, "error.html", status_code=exc.status_code, error=error)
