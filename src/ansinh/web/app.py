@@ -6,13 +6,15 @@ import logging
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.routing import Route
 
 from ansinh import __version__
 from ansinh.core.db import make_engine, session_factory
@@ -59,16 +61,32 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.clock = settings.clock()
     app.add_middleware(SecurityHeaders)
 
+    for router in routers():
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    _install_error_handlers(app)
+    return app
+
+
+def routers() -> list[APIRouter]:
+    """Every router the application serves; each route on them passes the authorisation gate."""
     from ansinh.access import api as access_api
     from ansinh.geo import api as geo_api
     from ansinh.geo import views as geo_views
     from ansinh.web import audit, pages
 
-    for router in (access_api.router, geo_api.router, audit.router, pages.router, geo_views.router):
-        app.include_router(router)
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    _install_error_handlers(app)
-    return app
+    return [access_api.router, geo_api.router, audit.router, pages.router, geo_views.router]
+
+
+def served_routes(app: FastAPI) -> list[tuple[str, str, object]]:
+    """(method, path, endpoint) of every route: those of our routers and any added to the app itself."""
+    routes = [route for router in routers() for route in router.routes]
+    routes += [route for route in app.routes if isinstance(route, APIRoute | Route)]
+    found: list[tuple[str, str, object]] = []
+    for route in routes:
+        if isinstance(route, APIRoute | Route):
+            found += [(method, route.path, route.endpoint) for method in sorted(route.methods or ())]
+    return found
 
 
 def _install_error_handlers(app: FastAPI) -> None:
