@@ -113,3 +113,30 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly where the tests ran: SQLite, PostgreSQL, Chromium — a skip there would hide a gap."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") != "call" and outcome != "skipped":
+                continue
+            nodeid = report.nodeid
+            where = (
+                "integration on SQLite"
+                if "[sqlite" in nodeid
+                else "integration on PostgreSQL"
+                if "[postgresql" in nodeid or "postgresql" in nodeid
+                else "browser (headless Chromium)"
+                if "test_browser" in nodeid
+                else None
+            )
+            if where is not None:
+                counts.setdefault(where, {}).setdefault(outcome, 0)
+                counts[where][outcome] += 1
+    if counts:
+        terminalreporter.section("where the tests ran")
+        for where, by_outcome in sorted(counts.items()):
+            line = ", ".join(f"{n} {outcome}" for outcome, n in sorted(by_outcome.items()))
+            terminalreporter.write_line(f"{where}: {line}")
