@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -12,7 +12,7 @@ from ansinh.access import services
 from ansinh.access.domain import ROLE_LABELS, Permission, Principal, Role
 from ansinh.core.uow import UnitOfWork
 from ansinh.web.schemas import ERRORS, INVALID, NOT_FOUND, ErrorOut
-from ansinh.web.security import bearer_token, current_principal, open_uow, public, requires, unit_of_work
+from ansinh.web.security import bearer_token, current_principal, password_login, public, requires, unit_of_work
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
 UoW = Annotated[UnitOfWork, Depends(unit_of_work)]
@@ -66,21 +66,7 @@ class UserOut(BaseModel):
 @public
 def issue_token(body: TokenIn, request: Request) -> TokenOut:
     """Exchange a user name and password for a bearer token (send it as ``Authorization: Bearer …``)."""
-    settings = request.app.state.settings
-    with open_uow(request, actor=body.username[:64]) as uow:
-        principal = services.authenticate(
-            uow,
-            username=body.username,
-            password=body.password,
-            max_failures=settings.login_max_failures,
-            lockout=timedelta(minutes=settings.login_lockout_minutes),
-        )
-        issued = None
-        if principal is not None:
-            issued = services.issue_token(
-                uow, principal=principal, kind="api", lifetime=timedelta(hours=settings.api_token_hours)
-            )
-        uow.commit()  # failed attempts are counted too
+    issued = password_login(request, username=body.username, password=body.password, kind="api")
     if issued is None:
         raise services.login_failed()
     return TokenOut(access_token=issued.secret, expires_at=issued.expires_at)

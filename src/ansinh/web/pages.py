@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -19,6 +18,7 @@ from ansinh.web.security import (
     SESSION_COOKIE,
     new_csrf_token,
     open_uow,
+    password_login,
     public,
     requires,
 )
@@ -61,20 +61,7 @@ def login(
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, csrf_token):
         return _login_page(request, next_url=safe_next(next), error="csrf", status_code=403)
-    with open_uow(request, actor=username[:64]) as uow:
-        principal = services.authenticate(
-            uow,
-            username=username,
-            password=password,
-            max_failures=settings.login_max_failures,
-            lockout=timedelta(minutes=settings.login_lockout_minutes),
-        )
-        issued = None
-        if principal is not None:
-            issued = services.issue_token(
-                uow, principal=principal, kind="session", lifetime=timedelta(hours=settings.session_hours)
-            )
-        uow.commit()
+    issued = password_login(request, username=username, password=password, kind="session")
     if issued is None:
         return _login_page(request, next_url=safe_next(next), error="failed", status_code=401)
     response = RedirectResponse(safe_next(next), status_code=303)

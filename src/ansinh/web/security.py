@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -139,6 +140,25 @@ def unit_of_work(request: Request) -> Iterator[UnitOfWork]:
     actor = principal.username if isinstance(principal, Principal) else "anonymous"
     with open_uow(request, actor) as uow:
         yield uow
+
+
+def password_login(request: Request, *, username: str, password: str, kind: str) -> access.IssuedToken | None:
+    """Check a password and issue a session (pages) or API token; failures are committed too (lock-out counts)."""
+    settings = request.app.state.settings
+    hours = settings.session_hours if kind == "session" else settings.api_token_hours
+    with open_uow(request, actor=username[:64]) as uow:
+        principal = access.authenticate(
+            uow,
+            username=username,
+            password=password,
+            max_failures=settings.login_max_failures,
+            lockout=timedelta(minutes=settings.login_lockout_minutes),
+        )
+        issued = None
+        if principal is not None:
+            issued = access.issue_token(uow, principal=principal, kind=kind, lifetime=timedelta(hours=hours))
+        uow.commit()
+    return issued
 
 
 def new_csrf_token() -> str:
