@@ -8,7 +8,8 @@ bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
 as_owner() {
   # initdb and postgres refuse to run as root: use the postgres system account then.
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # (from / so the postgres account is not left in a directory it cannot read)
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 case "${1:-}" in

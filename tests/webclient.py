@@ -14,7 +14,7 @@ from ansinh.web.app import create_app
 
 
 def make_app(db: Database) -> FastAPI:
-    settings = Settings(database_url=db.url, env=Environment.TEST, today=TODAY, secret_key="test-secret")
+    settings = Settings(database_url=db.url, env=Environment.TEST, today=TODAY)
     return create_app(settings, engine=db.engine)
 
 

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 import typer
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from ansinh.core.db import make_engine, session_factory
 from ansinh.core.errors import AnsinhError, ConfigError
@@ -67,8 +67,16 @@ def run_guarded(function: Any) -> None:
         fail(error, exit_code=2)
     except AnsinhError as error:
         fail(error)
-    except OperationalError as error:
+    except (OperationalError, ProgrammingError) as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        if "no such table" in reason or "does not exist" in reason:
+            fail(
+                ConfigError(
+                    f"Cơ sở dữ liệu chưa được khởi tạo ({reason}): hãy chạy `ansinh init`",
+                    f"The database is not initialised ({reason}): run `ansinh init`",
+                ),
+                exit_code=2,
+            )
         fail(
             ConfigError(f"Không kết nối được cơ sở dữ liệu: {reason}", f"Cannot reach the database: {reason}"),
             exit_code=2,

@@ -83,7 +83,9 @@ def make_engine(raw_url: str, **kwargs: Any) -> Engine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Let SQLAlchemy (not pysqlite) open transactions, so BEGIN IMMEDIATE can take the write lock early.
+        # SQLAlchemy (not pysqlite) opens transactions, with BEGIN IMMEDIATE: a unit of work that reads and then
+        # writes would otherwise fail at once ("database is locked") when another writer committed in between,
+        # instead of waiting for busy_timeout. SQLite is the embedded, few-users database; PostgreSQL scales.
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -100,7 +102,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

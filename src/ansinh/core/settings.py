@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import date
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, ValidationError
@@ -35,7 +33,6 @@ class Settings(BaseSettings):
     )
     env: Environment = Environment.PRODUCTION
     today: date | None = Field(default=None, description="Sets the clock's day; honoured only in demo and test")
-    secret_key: str = Field(default="", description="Signs cookies; a random one per process when empty")
     session_hours: int = 12
     api_token_hours: int = 12
     login_max_failures: int = 5
@@ -50,14 +47,6 @@ class Settings(BaseSettings):
             return FixedDayClock(self.today)
         log.warning("ANSINH_TODAY=%s ignored: the clock can only be set when ANSINH_ENV is demo or test", self.today)
         return SystemClock()
-
-    def signing_key(self) -> str:
-        return self.secret_key or _process_secret()
-
-
-@lru_cache(maxsize=1)
-def _process_secret() -> str:
-    return secrets.token_urlsafe(32)
 
 
 def load_settings() -> Settings:

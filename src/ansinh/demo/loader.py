@@ -53,8 +53,8 @@ def load_demo(ctx: Context) -> DemoReport:
     settings = ctx.settings
     if settings.env not in (Environment.DEMO, Environment.TEST):
         raise ConfigError(
-            "Dữ liệu mẫu chỉ được nạp khi ANSINH_ENV=demo (không bao giờ vào cơ sở dữ liệu thật)",
-            "Demo data loads only with ANSINH_ENV=demo (never into a production database)",
+            "Dữ liệu mẫu chỉ được nạp khi ANSINH_ENV=demo (hoặc test), không bao giờ vào cơ sở dữ liệu thật",
+            "Demo data loads only with ANSINH_ENV=demo (or test), never into a production database",
         )
     init = initialise(ctx)
     credentials = settings.var_dir / "demo-credentials.txt"
