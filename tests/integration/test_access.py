@@ -9,9 +9,9 @@ from tests.conftest import Database
 from tests.factories import PASSWORD, make_user
 
 from ansinh.access import services
-from ansinh.access.domain import Role
+from ansinh.access.domain import Area, Role
 from ansinh.core.clock import FrozenClock
-from ansinh.core.errors import Conflict, ValidationFailed
+from ansinh.core.errors import Conflict, PermissionDenied, ValidationFailed
 from ansinh.core.uow import UnitOfWork
 
 LOCKOUT = timedelta(minutes=15)
@@ -111,3 +111,27 @@ def test_an_expired_token_is_refused(db: Database) -> None:
         assert services.resolve_token(uow, secret=token.secret, kind="session") is None
     with db.uow() as uow:
         assert services.resolve_token(uow, secret=token.secret, kind="api") is None  # a session is not an API token
+
+
+def test_a_province_administrator_manages_users_only_in_their_province(db: Database) -> None:
+    can_tho = Area("92")
+    with db.uow() as uow:
+        services.create_user(
+            uow, username="pheduyet", full_name="P", password=PASSWORD, role=Role.APPROVER, province_code="92",
+            actor_area=can_tho,
+        )  # fmt: skip
+        with pytest.raises(PermissionDenied):
+            services.create_user(
+                uow, username="caobang", full_name="C", password=PASSWORD, role=Role.APPROVER, province_code="04",
+                actor_area=can_tho,
+            )  # fmt: skip
+        with pytest.raises(PermissionDenied):
+            services.create_user(
+                uow, username="toanquoc", full_name="T", password=PASSWORD, role=Role.VIEWER, actor_area=can_tho
+            )
+        services.create_user(
+            uow, username="caobang", full_name="C", password=PASSWORD, role=Role.APPROVER, province_code="04"
+        )
+        with pytest.raises(PermissionDenied):
+            services.disable_user(uow, username="caobang", actor_area=can_tho)
+        assert services.disable_user(uow, username="pheduyet", actor_area=can_tho).disabled

@@ -104,7 +104,7 @@ def list_users(uow: UoW) -> list[UserOut]:
 
 @router.post("/users", response_model=UserOut, status_code=201, responses={**ERRORS, **INVALID, **NOT_FOUND})
 @requires(Permission.USER_MANAGE)
-def create_user(body: UserIn, uow: UoW) -> UserOut:
+def create_user(body: UserIn, uow: UoW, principal: Me) -> UserOut:
     view = services.create_user(
         uow,
         username=body.username,
@@ -113,6 +113,7 @@ def create_user(body: UserIn, uow: UoW) -> UserOut:
         role=body.role,
         province_code=body.province_code,
         commune_codes=body.commune_codes,
+        actor_area=principal.area,
     )
     uow.commit()
     return UserOut.of(view)
@@ -120,7 +121,7 @@ def create_user(body: UserIn, uow: UoW) -> UserOut:
 
 @router.post("/users/{username}/disable", response_model=UserOut, responses={**ERRORS, **NOT_FOUND})
 @requires(Permission.USER_MANAGE)
-def disable_user(username: str, uow: UoW) -> UserOut:
-    view = services.disable_user(uow, username=username)
+def disable_user(username: str, uow: UoW, principal: Me) -> UserOut:
+    view = services.disable_user(uow, username=username, actor_area=principal.area)
     uow.commit()
     return UserOut.of(view)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from ansinh.access.domain import Area, AreaError, Principal, Role, check_area_for_role
 from ansinh.access.tables import AuthToken, User
-from ansinh.core.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
+from ansinh.core.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from ansinh.core.uow import UnitOfWork
 
 _hasher = PasswordHasher()
@@ -69,7 +69,9 @@ def create_user(
     role: Role,
     province_code: str | None = None,
     commune_codes: list[str] | None = None,
+    actor_area: Area | None = None,
 ) -> UserView:
+    """Create a user; ``actor_area`` (the creating administrator's area, None from the command line) bounds theirs."""
     from ansinh.geo import services as geo
 
     username = username.strip().lower()
@@ -105,6 +107,7 @@ def create_user(
         raise ValidationFailed(
             "Vai trò này cần địa bàn là một tỉnh hoặc một số xã", str(exc), field="province_code"
         ) from None
+    _check_actor_area(actor_area, area)
     if uow.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"Tên đăng nhập {username} đã tồn tại", f"User name {username} already exists", field="username")
     user = User(
@@ -130,6 +133,16 @@ def create_user(
     return _view(user, uow.clock.now())
 
 
+def _check_actor_area(actor_area: Area | None, area: Area) -> None:
+    if actor_area is None or actor_area.is_national:
+        return
+    if area.province_code is None or not actor_area.covers_province(area.province_code):
+        raise PermissionDenied(
+            f"Chỉ được quản lý người dùng trong địa bàn của bạn ({actor_area.describe()})",
+            "You may only manage users inside your own area",
+        )
+
+
 def list_users(uow: UnitOfWork) -> list[UserView]:
     now = uow.clock.now()
     return [_view(u, now) for u in uow.session.scalars(select(User).order_by(User.username))]
@@ -142,8 +155,9 @@ def _get(uow: UnitOfWork, username: str) -> User:
     return user
 
 
-def disable_user(uow: UnitOfWork, *, username: str) -> UserView:
+def disable_user(uow: UnitOfWork, *, username: str, actor_area: Area | None = None) -> UserView:
     user = _get(uow, username)
+    _check_actor_area(actor_area, Area(user.province_code, frozenset(user.commune_codes)))
     user.disabled = True
     uow.session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))  # logs them out everywhere
     uow.audit("user.disable", entity_type="user", entity_id=user.username, province_code=user.province_code)

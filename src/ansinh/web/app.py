@@ -34,6 +34,12 @@ SECURITY_HEADERS = {
 }
 
 
+HTTP_MESSAGES = {
+    404: ("Không tìm thấy trang hoặc địa chỉ này", "Not found"),
+    405: ("Phương thức không được hỗ trợ ở địa chỉ này", "Method not allowed"),
+}
+
+
 class SecurityHeaders(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
@@ -121,8 +127,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        vi, en = HTTP_MESSAGES.get(exc.status_code, ("Yêu cầu không hợp lệ", str(exc.detail)))
         if is_api(request) or exc.status_code == 405:
-            body = {"error": "http_error", "message": str(exc.detail), "message_en": str(exc.detail)}
+            body = {"error": "http_error", "message": vi, "message_en": en}
             return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
-        error = AnsinhError("Không tìm thấy trang", "Page not found")
-        return render(request, "error.html", status_code=exc.status_code, error=error)
+        return render(request, "error.html", status_code=exc.status_code, error=AnsinhError(vi, en))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
+from ansinh.access.services import LOGIN_FAILED_EN, LOGIN_FAILED_VI
 from ansinh.core.clock import VIETNAM
 from ansinh.core.money import format_vnd
 
@@ -25,10 +26,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "login.username": ("Tên đăng nhập", "User name"),
     "login.password": ("Mật khẩu", "Password"),
     "login.submit": ("Đăng nhập", "Log in"),
-    "login.session_expired": (
-        "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại.",
-        "Your session expired: log in again.",
-    ),
+    "login.failed": (LOGIN_FAILED_VI, LOGIN_FAILED_EN),
+    "login.form_expired": ("Biểu mẫu đã hết hạn, vui lòng thử lại.", "The form expired: please try again."),
     "home.title": ("Trang chủ", "Home"),
     "home.welcome": ("Xin chào", "Welcome"),
     "home.role": ("Vai trò", "Role"),
@@ -59,9 +58,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "geo.legacy_ward": ("Xã, phường cũ", "Former commune"),
     "geo.now_part_of": ("Nay thuộc", "Now part of"),
     "geo.district": ("Quận, huyện cũ", "Former district"),
-    "geo.count": ("Số đơn vị", "Number of units"),
     "error.title": ("Có lỗi", "Something went wrong"),
-    "error.forbidden": ("Bạn không có quyền xem trang này.", "You are not allowed to see this page."),
     "error.back": ("Về trang chủ", "Back to the home page"),
 }
 
