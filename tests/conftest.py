@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +21,12 @@ from ansinh.core.db import make_engine, session_factory
 from ansinh.core.uow import UnitOfWork
 from ansinh.geo.services import load_units
 from ansinh.schema import upgrade
+
+# Under CI the property tests replay the same examples every run (no flaky red build on a noisy shared machine)
+# and have no per-example deadline; locally they explore new examples each run.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 TODAY = date(2026, 11, 23)
 POSTGRES_ADMIN_URL = os.environ.get("ANSINH_TEST_POSTGRES_URL")

@@ -227,3 +227,22 @@ def test_pages_send_security_headers(client: TestClient) -> None:
     response = client.get("/login")
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/audit?after=9223372036854775808", "/api/v1/geo/search?q=a%00b", "/api/v1/geo/communes/%00"],
+)
+def test_values_the_database_cannot_hold_are_refused_cleanly(db: Database, client: TestClient, url: str) -> None:
+    with db.uow() as uow:
+        make_user(uow, Role.ADMIN, "quantri")
+        uow.commit()
+    token = api_token(client, "quantri")
+    response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code in (200, 404, 422), response.text
+    assert response.json()  # a JSON answer, never a crash
+
+
+def test_a_nul_character_in_a_user_name_is_refused_without_a_crash(client: TestClient) -> None:
+    response = client.post("/api/v1/auth/token", json={"username": "a\x00b", "password": "x"})
+    assert response.status_code in (401, 422)

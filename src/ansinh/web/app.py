@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.routing import Route
@@ -110,6 +111,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         if is_api(request):
             return JSONResponse(exc.as_dict(), status_code=exc.http_status)
         return render(request, "error.html", status_code=exc.http_status, error=exc)
+
+    @app.exception_handler(DataError)
+    async def database_refused_value(request: Request, exc: DataError) -> Response:
+        # The database refused a value the request carried (a NUL character, a number out of range): the caller's
+        # input is at fault, not the server. Nothing was written: the unit of work rolls back.
+        log.info("database refused a request value: %s", exc.orig)
+        error = AnsinhError(
+            "Dữ liệu gửi lên có giá trị không hợp lệ (ký tự hoặc số ngoài phạm vi cho phép)",
+            "The request carries a value the database cannot store (a character or a number out of range)",
+        )
+        error.code = "validation_failed"
+        if is_api(request):
+            return JSONResponse(error.as_dict(), status_code=422)
+        return render(request, "error.html", status_code=422, error=error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

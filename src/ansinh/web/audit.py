@@ -49,7 +49,9 @@ class VerifyOut(BaseModel):
 @requires(Permission.AUDIT_READ)
 def list_records(
     uow: UoW,
-    after: Annotated[int, Query(ge=0, description="Trả về các bản ghi sau số này / records after this seq")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="Trả về các bản ghi sau số này / records after this seq")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditRecordOut]:
     """Audit records in order, paginated by sequence number."""
