@@ -85,17 +85,7 @@ def test_a_record_rewritten_with_a_fresh_hash_breaks_the_next_link(db: Database)
         row = uow.session.scalar(select(audit.AuditRecord).where(audit.AuditRecord.seq == 3))
         assert row is not None
         row.actor = "someone-else"
-        row.hash = audit.record_hash(
-            seq=row.seq,
-            occurred_at=row.occurred_at,
-            actor=row.actor,
-            action=row.action,
-            entity_type=row.entity_type,
-            entity_id=row.entity_id,
-            province_code=row.province_code,
-            detail=row.detail,
-            prev_hash=row.prev_hash,
-        )
+        row.hash = audit.hash_of(row)
         uow.commit()
     report = _verify(db)
     assert [(p.seq, p.kind) for p in report.problems] == [(4, "broken_link")]

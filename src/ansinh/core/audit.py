@@ -70,6 +70,21 @@ def record_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def hash_of(record: AuditRecord) -> str:
+    """The hash a record must carry, computed from its own fields and its predecessor's hash."""
+    return record_hash(
+        seq=record.seq,
+        occurred_at=record.occurred_at,
+        actor=record.actor,
+        action=record.action,
+        entity_type=record.entity_type,
+        entity_id=record.entity_id,
+        province_code=record.province_code,
+        detail=record.detail,
+        prev_hash=record.prev_hash,
+    )
+
+
 def append(
     session: Session,
     *,
@@ -92,18 +107,6 @@ def append(
     if head is None:
         raise RuntimeError("audit_head is missing: run `ansinh init` to migrate the database")
     seq, prev_hash = head
-    body = canonical_json(detail)
-    digest = record_hash(
-        seq=seq,
-        occurred_at=occurred_at,
-        actor=actor,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        province_code=province_code,
-        detail=body,
-        prev_hash=prev_hash,
-    )
     record = AuditRecord(
         seq=seq,
         occurred_at=occurred_at,
@@ -112,12 +115,12 @@ def append(
         entity_type=entity_type,
         entity_id=entity_id,
         province_code=province_code,
-        detail=body,
+        detail=canonical_json(detail),
         prev_hash=prev_hash,
-        hash=digest,
     )
+    record.hash = hash_of(record)
     session.add(record)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=digest))
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=record.hash))
     return record
 
 
@@ -185,17 +188,7 @@ def verify(session: Session) -> VerifyReport:
                     f"Audit records {expected_seq}–{record.seq - 1} are missing (removed)",
                 )
             )
-        recomputed = record_hash(
-            seq=record.seq,
-            occurred_at=record.occurred_at,
-            actor=record.actor,
-            action=record.action,
-            entity_type=record.entity_type,
-            entity_id=record.entity_id,
-            province_code=record.province_code,
-            detail=record.detail,
-            prev_hash=record.prev_hash,
-        )
+        recomputed = hash_of(record)
         if recomputed != record.hash:
             report.problems.append(
                 AuditProblem(
