@@ -24,24 +24,20 @@ def metadata() -> MetaData:
     return Base.metadata
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None = None) -> Config:
+    """Alembic's configuration; with an engine, migrations run on it (else env.py reads the settings)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["engine"] = engine
+    if engine is not None:
+        config.attributes["engine"] = engine
     return config
 
 
 def head_revision() -> str:
-    script = ScriptDirectory.from_config(alembic_config_for_scripts())
+    script = ScriptDirectory.from_config(alembic_config())
     head = script.get_current_head()
     assert head is not None
     return head
-
-
-def alembic_config_for_scripts() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return config
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, func, insert, select
@@ -122,9 +123,9 @@ def _not_found(kind_vi: str, kind_en: str, code: object) -> NotFound:
     return NotFound(f"Không có {kind_vi} mã {code}", f"No {kind_en} with code {code}")
 
 
-def _normalised(normalise: object, raw: str, kind_vi: str, kind_en: str) -> str:
+def _normalised(normalise: Callable[[str], str], raw: str, kind_vi: str, kind_en: str) -> str:
     try:
-        return normalise(raw)  # type: ignore[operator, no-any-return]
+        return normalise(raw)
     except ValueError:
         raise _not_found(kind_vi, kind_en, raw) from None
 
@@ -168,6 +169,27 @@ def communes_of(uow: UnitOfWork, province_code: str) -> list[Unit]:
     return [_commune_unit(c, p) for c, p in rows]
 
 
+def _legacy_ward_query() -> Select[LegacyWard, LegacyDistrict, LegacyProvince]:
+    return (
+        select(LegacyWard, LegacyDistrict, LegacyProvince)
+        .join(LegacyDistrict, LegacyDistrict.code == LegacyWard.district_code)
+        .join(LegacyProvince, LegacyProvince.code == LegacyWard.province_code)
+    )
+
+
+def _legacy_ward_unit(ward: LegacyWard, district: LegacyDistrict, province: LegacyProvince) -> Unit:
+    return Unit(
+        "legacy_ward",
+        ward.code,
+        ward.name,
+        ward.division_type,
+        province.code,
+        province.name,
+        district.code,
+        district.name,
+    )
+
+
 @dataclass(frozen=True)
 class LegacyWardView:
     ward: Unit
@@ -176,12 +198,7 @@ class LegacyWardView:
 
 def get_legacy_ward(uow: UnitOfWork, code: str) -> LegacyWardView:
     key = _normalised(domain.commune_code, code, "xã/phường cũ", "legacy ward")
-    row = uow.session.execute(
-        select(LegacyWard, LegacyDistrict, LegacyProvince)
-        .join(LegacyDistrict, LegacyDistrict.code == LegacyWard.district_code)
-        .join(LegacyProvince, LegacyProvince.code == LegacyWard.province_code)
-        .where(LegacyWard.code == key)
-    ).one_or_none()
+    row = uow.session.execute(_legacy_ward_query().where(LegacyWard.code == key)).one_or_none()
     if row is None:
         raise _not_found("xã/phường cũ", "legacy ward", code)
     ward, district, province = row
@@ -192,16 +209,7 @@ def get_legacy_ward(uow: UnitOfWork, code: str) -> LegacyWardView:
         .order_by(Commune.code)
     )
     return LegacyWardView(
-        Unit(
-            "legacy_ward",
-            ward.code,
-            ward.name,
-            ward.division_type,
-            province.code,
-            province.name,
-            district.code,
-            district.name,
-        ),
+        _legacy_ward_unit(ward, district, province),
         [_commune_unit(c, p) for c, p in current],
     )
 
@@ -263,16 +271,12 @@ def search(
     results += [_commune_unit(c, p) for c, p in rows]
     if legacy:
         old = uow.session.execute(
-            select(LegacyWard, LegacyDistrict, LegacyProvince)
-            .join(LegacyDistrict, LegacyDistrict.code == LegacyWard.district_code)
-            .join(LegacyProvince, LegacyProvince.code == LegacyWard.province_code)
+            _legacy_ward_query()
             .where(matches(LegacyWard.name_ascii))
             .order_by(LegacyWard.name_ascii, LegacyWard.code)
             .limit(limit)
         )
-        results += [
-            Unit("legacy_ward", w.code, w.name, w.division_type, p.code, p.name, d.code, d.name) for w, d, p in old
-        ]
+        results += [_legacy_ward_unit(*row) for row in old]
     return results[:limit]
 
 
@@ -283,14 +287,12 @@ def _escape(text: str) -> str:
 def legacy_sources_of_commune(uow: UnitOfWork, code: str) -> list[Unit]:
     """The pre-2025 wards that a current commune was formed from."""
     rows = uow.session.execute(
-        select(LegacyWard, LegacyDistrict, LegacyProvince)
+        _legacy_ward_query()
         .join(LegacyWardMapping, LegacyWardMapping.legacy_ward_code == LegacyWard.code)
-        .join(LegacyDistrict, LegacyDistrict.code == LegacyWard.district_code)
-        .join(LegacyProvince, LegacyProvince.code == LegacyWard.province_code)
         .where(LegacyWardMapping.commune_code == domain.commune_code(code))
         .order_by(LegacyWard.code)
     )
-    return [Unit("legacy_ward", w.code, w.name, w.division_type, p.code, p.name, d.code, d.name) for w, d, p in rows]
+    return [_legacy_ward_unit(*row) for row in rows]
 
 
 def legacy_sources_of_province(uow: UnitOfWork, code: str) -> list[Unit]:

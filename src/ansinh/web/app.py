@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from ansinh import __version__
 from ansinh.core.db import make_engine, session_factory
-from ansinh.core.errors import AnsinhError
+from ansinh.core.errors import AnsinhError, ValidationFailed
 from ansinh.core.settings import Settings, load_settings
 from ansinh.web.security import LoginRequired, authorize, is_api
 from ansinh.web.templating import render
@@ -87,13 +87,20 @@ def routers() -> list[APIRouter]:
 
 def served_routes(app: FastAPI) -> list[tuple[str, str, object]]:
     """(method, path, endpoint) of every route: those of our routers and any added to the app itself."""
-    routes = [route for router in routers() for route in router.routes]
-    routes += [route for route in app.routes if isinstance(route, APIRoute | Route)]
-    found: list[tuple[str, str, object]] = []
-    for route in routes:
-        if isinstance(route, APIRoute | Route):
-            found += [(method, route.path, route.endpoint) for method in sorted(route.methods or ())]
-    return found
+    routes = [route for router in routers() for route in router.routes] + list(app.routes)
+    return [
+        (method, route.path, route.endpoint)
+        for route in routes
+        if isinstance(route, APIRoute | Route)
+        for method in sorted(route.methods or ())
+    ]
+
+
+def _error_response(request: Request, error: AnsinhError, status_code: int) -> Response:
+    """The API answers JSON; the pages show the error page, in the reader's language."""
+    if is_api(request):
+        return JSONResponse(error.as_dict(), status_code=status_code)
+    return render(request, "error.html", status_code=status_code, error=error)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -108,37 +115,29 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: AnsinhError) -> Response:
         if exc.http_status >= 500:
             log.error("%s: %s", exc.code, exc.message_en)
-        if is_api(request):
-            return JSONResponse(exc.as_dict(), status_code=exc.http_status)
-        return render(request, "error.html", status_code=exc.http_status, error=exc)
+        return _error_response(request, exc, exc.http_status)
 
     @app.exception_handler(DataError)
     async def database_refused_value(request: Request, exc: DataError) -> Response:
         # The database refused a value the request carried (a NUL character, a number out of range): the caller's
         # input is at fault, not the server. Nothing was written: the unit of work rolls back.
         log.info("database refused a request value: %s", exc.orig)
-        error = AnsinhError(
+        error = ValidationFailed(
             "Dữ liệu gửi lên có giá trị không hợp lệ (ký tự hoặc số ngoài phạm vi cho phép)",
             "The request carries a value the database cannot store (a character or a number out of range)",
         )
-        error.code = "validation_failed"
-        if is_api(request):
-            return JSONResponse(error.as_dict(), status_code=422)
-        return render(request, "error.html", status_code=422, error=error)
+        return _error_response(request, error, error.http_status)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
         field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
-        error = AnsinhError(
+        error = ValidationFailed(
             f"Dữ liệu không hợp lệ ở trường {field or '?'}: {first.get('msg')}",
             f"Invalid input in {field or '?'}: {first.get('msg')}",
             field=field or None,
         )
-        error.code = "validation_failed"
-        if is_api(request):
-            return JSONResponse(error.as_dict(), status_code=422)
-        return render(request, "error.html", status_code=422, error=error)
+        return _error_response(request, error, error.http_status)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
