@@ -14,7 +14,12 @@ from sqlalchemy import Engine, MetaData
 
 import ansinh.access.tables
 import ansinh.core.audit
-import ansinh.geo.tables  # noqa: F401 - imported for their tables
+import ansinh.core.jobs
+import ansinh.decisions.tables
+import ansinh.enrolment.tables
+import ansinh.geo.tables
+import ansinh.providers.tables
+import ansinh.registry.tables  # noqa: F401 - imported for their tables
 from ansinh.core.db import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -35,20 +35,36 @@ class Permission(StrEnum):
     USER_READ = "user.read"
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
+    REGISTRY_READ = "registry.read"  # persons, beneficiaries, decisions, payment methods in the area (masked)
+    REGISTRY_WRITE = "registry.write"  # register and edit persons, relations, payment methods; verify; import
+    PII_READ = "pii.read"  # full citizen ID, phone and account numbers (each view audited)
+    DECISION_PROPOSE = "decision.propose"  # the maker
+    DECISION_APPROVE = "decision.approve"  # the checker
+    REFERENCE_MANAGE = "reference.manage"  # the bank list and the providers
 
 
 _EVERYONE = frozenset({Permission.HOME, Permission.GEO_READ})
 
 # Default deny: a permission not listed for a role is refused.
+_REGISTRY_OFFICER = frozenset(
+    {
+        Permission.REGISTRY_READ,
+        Permission.REGISTRY_WRITE,
+        Permission.PII_READ,
+        Permission.DECISION_PROPOSE,
+    }
+)
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.COMMUNE_OFFICER: _EVERYONE,
-    Role.PROGRAM_OFFICER: _EVERYONE,
-    Role.APPROVER: _EVERYONE,
-    Role.FINANCE_OFFICER: _EVERYONE,
+    Role.COMMUNE_OFFICER: _EVERYONE | _REGISTRY_OFFICER,
+    Role.PROGRAM_OFFICER: _EVERYONE | _REGISTRY_OFFICER,
+    Role.APPROVER: _EVERYONE | {Permission.REGISTRY_READ, Permission.PII_READ, Permission.DECISION_APPROVE},
+    Role.FINANCE_OFFICER: _EVERYONE | {Permission.REGISTRY_READ},
     Role.PROVIDER_OPERATOR: _EVERYONE,
-    Role.AUDITOR: _EVERYONE | {Permission.AUDIT_READ, Permission.USER_READ},
+    Role.AUDITOR: _EVERYONE
+    | {Permission.AUDIT_READ, Permission.USER_READ, Permission.REGISTRY_READ, Permission.PII_READ},
     Role.VIEWER: _EVERYONE,
-    Role.ADMIN: _EVERYONE | {Permission.USER_READ, Permission.USER_MANAGE, Permission.AUDIT_READ},
+    Role.ADMIN: _EVERYONE
+    | {Permission.USER_READ, Permission.USER_MANAGE, Permission.AUDIT_READ, Permission.REFERENCE_MANAGE},
 }
 
 # Only these roles may hold the whole country as their area.
