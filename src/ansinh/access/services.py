@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
-from ansinh.access.domain import Area, AreaError, Principal, Role, check_area_for_role
+from ansinh.access.domain import Area, AreaError, Permission, Principal, Role, check_area_for_role
 from ansinh.access.tables import AuthToken, User
 from ansinh.core.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from ansinh.core.uow import UnitOfWork
@@ -276,3 +276,17 @@ def resolve_token(uow: UnitOfWork, *, secret: str, kind: str) -> Login | None:
 
 def revoke_token(uow: UnitOfWork, *, secret: str) -> None:
     uow.session.execute(delete(AuthToken).where(AuthToken.token_hash == _digest(secret)))
+
+
+def principal_for(uow: UnitOfWork, *, username: str, permission: Permission | None = None) -> Principal:
+    """The acting user of a command-line call (``--user``): must exist, be enabled and hold ``permission``."""
+    user = _get(uow, username)
+    if user.disabled:
+        raise PermissionDenied(f"Tài khoản {username} đã bị khóa", f"user {username} is disabled")
+    principal = principal_of(user)
+    if permission is not None and not principal.has(permission):
+        raise PermissionDenied(
+            f"Người dùng {username} không có quyền {permission.value}",
+            f"user {username} lacks the permission {permission.value}",
+        )
+    return principal

@@ -8,14 +8,15 @@ from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from enum import Enum
 from functools import cached_property
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from ansinh.access.domain import Permission, Principal
 from ansinh.core.db import make_engine, session_factory
-from ansinh.core.errors import AnsinhError, ConfigError
+from ansinh.core.errors import AnsinhError, ConfigError, ValidationFailed
 from ansinh.core.settings import Settings, load_settings
 from ansinh.core.uow import UnitOfWork
 
@@ -34,6 +35,20 @@ class Context:
 
 
 ctx = Context()
+
+
+def acting_user(username: str | None, permission: Permission) -> Principal:
+    """The user a command acts as (``--user`` or ``ANSINH_USER``): maker-checker and areas apply to commands too."""
+    if not username:
+        raise ValidationFailed(
+            "Hãy cho biết người thực hiện: --user TÊN hoặc biến ANSINH_USER",
+            "say who is acting: --user NAME or the ANSINH_USER variable",
+            field="user",
+        )
+    from ansinh.access.services import principal_for
+
+    with ctx.uow(actor=username) as uow:
+        return principal_for(uow, username=username, permission=permission)
 
 
 def _plain(value: Any) -> Any:
@@ -57,6 +72,12 @@ def emit_json(value: Any) -> None:
 def fail(error: AnsinhError, *, exit_code: int = 1) -> NoReturn:
     typer.echo(f"Lỗi: {error.message_vi} | Error: {error.message_en}", err=True)
     sys.exit(exit_code)
+
+
+UserOption = Annotated[
+    str | None,
+    typer.Option("--user", envvar="ANSINH_USER", help="Người thực hiện / the acting user (maker or checker)"),
+]
 
 
 def run_guarded(function: Any) -> None:

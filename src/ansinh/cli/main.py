@@ -6,7 +6,18 @@ from typing import Annotated
 
 import typer
 
-from ansinh.cli import access_cli, audit_cli, geo_cli
+from ansinh.cli import (
+    access_cli,
+    audit_cli,
+    bench_cli,
+    decisions_cli,
+    enrolment_cli,
+    geo_cli,
+    reference_cli,
+    registry_cli,
+    sim_cli,
+    worker_cli,
+)
 from ansinh.cli.context import ctx, emit_json, run_guarded
 
 app = typer.Typer(
@@ -18,6 +29,13 @@ app = typer.Typer(
 app.add_typer(access_cli.app, name="user")
 app.add_typer(geo_cli.app, name="geo")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(registry_cli.app, name="registry")
+app.add_typer(decisions_cli.app, name="decision", help="Quyết định và phê duyệt / decisions and approval")
+app.add_typer(enrolment_cli.app, name="enrolment", help="Hình thức chi trả, mở tài khoản / payment methods, accounts")
+app.add_typer(reference_cli.app, name="reference", help="Danh mục ngân hàng, tổ chức chi trả / banks and providers")
+app.add_typer(sim_cli.app, name="sim", help="Trình mô phỏng dịch vụ bên ngoài / simulators of outside services")
+app.add_typer(worker_cli.app, name="worker", help="Xử lý công việc nền / run background jobs")
+app.add_typer(bench_cli.app, name="bench", help="Đo hiệu năng / benchmarks")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON / print JSON")]
 

@@ -78,11 +78,27 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 def routers() -> list[APIRouter]:
     """Every router the application serves; each route on them passes the authorisation gate."""
     from ansinh.access import api as access_api
+    from ansinh.decisions import api as decisions_api
+    from ansinh.enrolment import api as enrolment_api
     from ansinh.geo import api as geo_api
     from ansinh.geo import views as geo_views
-    from ansinh.web import audit, pages
+    from ansinh.registry import api as registry_api
+    from ansinh.registry import import_api, verification_api
+    from ansinh.web import audit, jobs, pages
 
-    return [access_api.router, geo_api.router, audit.router, pages.router, geo_views.router]
+    return [
+        access_api.router,
+        geo_api.router,
+        audit.router,
+        jobs.router,
+        registry_api.router,
+        import_api.router,
+        verification_api.router,
+        decisions_api.router,
+        enrolment_api.router,
+        pages.router,
+        geo_views.router,
+    ]
 
 
 def served_routes(app: FastAPI) -> list[tuple[str, str, object]]:

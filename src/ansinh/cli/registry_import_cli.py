@@ -1,0 +1,9 @@
+"""Commands added to `ansinh registry`."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the `registry` group."""
