@@ -122,6 +122,19 @@ CG_DISABLED_PARENT_TWO = "cg_disabled_parent_pregnant_and_child_or_two_children"
 CG_HOUSEHOLD_ESPECIALLY_SEVERE = "cg_household_cares_especially_severe_disabled"
 CG_TAKES_IN_ESPECIALLY_SEVERE = "cg_takes_in_especially_severe_disabled"
 
+# Caregiver support (Art 20) is paid at the social-assistance standard level, but a caregiver is enrolled in the
+# registry's own `caregiver` program: these are its categories.
+CAREGIVER_CATEGORIES = frozenset(
+    {
+        CG_CHILD_NO_SUPPORT,
+        CG_ELDERLY_COMMUNITY_CARE,
+        CG_DISABLED_PARENT_ONE,
+        CG_DISABLED_PARENT_TWO,
+        CG_HOUSEHOLD_ESPECIALLY_SEVERE,
+        CG_TAKES_IN_ESPECIALLY_SEVERE,
+    }
+)
+
 
 def _sa(
     code: str,
