@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     secure_cookies: bool = False
     var_dir: Path = Path("var")
+    import_max_bytes: int = Field(default=100 * 1024 * 1024, gt=0, description="Largest registry file accepted")
+    population_url: str | None = Field(
+        default=None, description="National population database service (or its simulator)"
+    )
+    population_api_key: str = Field(default="", description="Key sent to the population database service")
+    population_timeout_seconds: float = Field(default=10.0, gt=0)
 
     def clock(self) -> Clock:
         if self.today is None:
