@@ -40,10 +40,11 @@ class Permission(StrEnum):
     PII_READ = "pii.read"  # full citizen ID, phone and account numbers (each view audited)
     DECISION_PROPOSE = "decision.propose"  # the maker
     DECISION_APPROVE = "decision.approve"  # the checker
+    REFERENCE_READ = "reference.read"  # the bank list and the providers (no personal data)
     REFERENCE_MANAGE = "reference.manage"  # the bank list and the providers
 
 
-_EVERYONE = frozenset({Permission.HOME, Permission.GEO_READ})
+_EVERYONE = frozenset({Permission.HOME, Permission.GEO_READ, Permission.REFERENCE_READ})
 
 # Default deny: a permission not listed for a role is refused.
 _REGISTRY_OFFICER = frozenset(
