@@ -26,9 +26,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Install AnSinh and its test tools into .venv
 
-run: $(STAMP) ## Prepare var/ansinh.db with the demo data and serve on http://127.0.0.1:8000
-	ANSINH_ENV=$${ANSINH_ENV:-demo} $(BIN)/ansinh demo
-	ANSINH_ENV=$${ANSINH_ENV:-demo} $(BIN)/ansinh serve --host $(HOST) --port $(PORT)
+run: $(STAMP) ## Prepare var/ansinh.db with the demo data, start the population simulator, serve on :8000
+	HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
 test: $(STAMP) ## Install, then run lint, types and every test on SQLite and a throwaway PostgreSQL, and in Chromium
 	scripts/system-packages.sh

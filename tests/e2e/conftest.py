@@ -78,3 +78,10 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
     server.terminate()
     server.wait(timeout=30)
     log.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, every end-to-end test runs on one worker, so the demo (20,000 rows) is built once."""
+    for item in items:
+        if "/e2e/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.xdist_group("e2e"))

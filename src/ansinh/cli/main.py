@@ -64,11 +64,16 @@ def init(json_output: JsonFlag = False) -> None:
 
 
 @app.command()
-def demo(json_output: JsonFlag = False) -> None:
+def demo(
+    json_output: JsonFlag = False,
+    beneficiaries: Annotated[
+        int, typer.Option("--beneficiaries", min=1, help="Số đối tượng mẫu / demo beneficiaries")
+    ] = 20_000,
+) -> None:
     """Chuẩn bị dữ liệu mẫu (chỉ khi ANSINH_ENV=demo) / prepare the demo data (only with ANSINH_ENV=demo)."""
     from ansinh.demo.loader import load_demo
 
-    report = load_demo(ctx)
+    report = load_demo(ctx, size=beneficiaries)
     if json_output:
         emit_json(report)
         return
@@ -79,21 +84,38 @@ def demo(json_output: JsonFlag = False) -> None:
         typer.echo(f"Đã lưu vào / saved in {report.credentials_file}")
     else:
         typer.echo(f"Dữ liệu mẫu đã có; mật khẩu trong / demo data present; passwords in {report.credentials_file}")
+    registry = report.registry
+    if registry is not None and registry.loaded:
+        provinces = ", ".join(f"{code}: {count}" for code, count in sorted(registry.by_province.items()))
+        typer.echo(f"Đã nạp {registry.beneficiaries} đối tượng ({provinces}) / beneficiaries imported")
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Địa chỉ / address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Cổng / port")] = 8000,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Chạy cả công việc nền / also run background jobs")
+    ] = True,
 ) -> None:
     """Chạy máy chủ web / serve the web application."""
     import uvicorn
 
+    from ansinh.cli.worker_cli import job_context, load_handlers
+    from ansinh.core.jobs import start_background_worker
     from ansinh.web.app import create_app
 
     application = create_app(ctx.settings, engine=ctx.engine)
+    stop = None
+    if worker:  # long work (bulk verification …) runs beside the web server; `ansinh worker run` scales it out
+        load_handlers()
+        stop = start_background_worker(job_context())
     typer.echo(f"AnSinh: http://{host}:{port}/")
-    uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=False)
+    try:
+        uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=False)
+    finally:
+        if stop is not None:
+            stop()
 
 
 def main() -> None:

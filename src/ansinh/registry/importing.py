@@ -19,7 +19,10 @@ File format
   (``=SUM(A1)``), and a cell starting with ``=`` ``+`` ``-`` ``@`` is plain text.
 * Dates: ``YYYY-MM-DD`` or ``dd/mm/yyyy``; a spreadsheet date cell is read as its date. Months
   (``effective_from``): ``YYYY-MM``, ``mm/yyyy`` or any date in the month.
-* Several categories in one row are separated by ``;`` or ``,``.
+* Several categories in one row are separated by ``;`` or ``,``. A category paid per child or per person cared
+  for takes the number after a colon (``sa_single_parent_poor:2``; 1 when left out); a category paid by injury
+  rate takes the rate in percent (``mer_war_invalid:61`` or ``mer_war_invalid:61%``; required). Any other
+  category takes no number.
 
 Writing back out (export): every text cell goes through ``safe_cell``, which prefixes an apostrophe to text
 a spreadsheet would take for a formula; the readers remove exactly one leading apostrophe
@@ -29,6 +32,7 @@ a spreadsheet would take for a formula; the readers remove exactly one leading a
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import unicodedata
@@ -590,6 +594,40 @@ def _accept_any(_: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class CategoryShape:
+    """What a number after a category code means for that category (from the policy catalogue)."""
+
+    per_unit: bool = False  # ``code:2``: paid per child raised or per person cared for
+    injury_rates: tuple[int, int] | None = None  # ``code:61``: paid by injury rate, in this range (percent)
+
+
+_PLAIN_CATEGORY = CategoryShape()
+
+
+def _plain_category(_: str) -> CategoryShape:
+    return _PLAIN_CATEGORY
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CategoryHolding:
+    """One category of a row with its number: units (per-unit categories) or injury rate."""
+
+    code: str
+    units: int = 1
+    injury_rate: int | None = None
+
+    def cell(self) -> str:
+        """As the import reads it back: ``code``, ``code:2`` (units) or ``code:61`` (injury rate)."""
+        if self.injury_rate is not None:
+            return f"{self.code}:{self.injury_rate}"
+        return f"{self.code}:{self.units}" if self.units != 1 else self.code
+
+    def as_details(self) -> dict[str, object]:
+        """The decision ``details`` shape of one category."""
+        return {"code": self.code, "units": self.units, "injury_rate": self.injury_rate}
+
+
+@dataclass(frozen=True, slots=True)
 class ImportContext:
     """What a row is checked against: the caller's reference data and date."""
 
@@ -598,6 +636,7 @@ class ImportContext:
     known_categories: Callable[[Program], Collection[str]]  # category codes open in the program
     known_bank_bin: Callable[[str], bool] = _accept_any  # the administrator-extensible bank list
     known_provider: Callable[[str], bool] = _accept_any  # payment service organisations
+    category_shape: Callable[[str], CategoryShape] = _plain_category  # given a known category code
 
 
 @dataclass(frozen=True, slots=True)
@@ -628,6 +667,8 @@ class ImportRow:
     home_delivery_reason: HomeDeliveryReason | None
     identity_warnings: tuple[IdentityFinding, ...]  # accepted on identity_override_reason
     identity_override_reason: str | None
+    # The categories with their units or injury rate, in the order of ``categories``.
+    holdings: tuple[CategoryHolding, ...] = ()
 
     def to_values(self) -> dict[str, object]:
         """Column key → value, for ``export_cells``: re-importing it gives this row back."""
@@ -640,7 +681,7 @@ class ImportRow:
             "address": self.address,
             "phone": self.phone,
             "program": self.program,
-            "category": self.categories,
+            "category": tuple(h.cell() for h in self.holdings) if self.holdings else self.categories,
             "decision_number": self.decision_number,
             "decision_date": self.decision_date,
             "effective_from": self.effective_from,
@@ -730,7 +771,8 @@ def validate_row(
     address = _optional_text(row, "address")
     phone = _parse_phone(row)
     program = _parse_enum(row, "program", Program)
-    categories = _parse_categories(row, program, context)
+    holdings = _parse_categories(row, program, context)
+    categories = tuple(h.code for h in holdings)
     decision_number = _optional_text(row, "decision_number")
     decision_date = _parse_date(row, "decision_date")
     if decision_date is not None and decision_date > context.today:
@@ -785,6 +827,7 @@ def validate_row(
             home_delivery_reason=home_reason,
             identity_warnings=warnings_accepted,
             identity_override_reason=override_reason,
+            holdings=holdings,
         ),
         [],
     )
@@ -798,9 +841,23 @@ def _has_unprintable(text: str) -> bool:
     return any(unicodedata.category(ch) in _UNPRINTABLE for ch in text)
 
 
+def _longer_once_clean(row: _Row, key: str, text: str) -> bool:
+    """NFC can lengthen a text (some letters decompose): the stored value must still fit its column."""
+    spec = _SPECS[key]
+    if len(text) <= spec.max_length:
+        return False
+    row.error(
+        key,
+        "too_long",
+        f"«{spec.label_vi}» dài quá {spec.max_length} ký tự.",
+        f"{key} is longer than {spec.max_length} characters.",
+    )
+    return True
+
+
 def _optional_text(row: _Row, key: str) -> str | None:
     text = _clean(row.text(key))
-    if not text:
+    if not text or _longer_once_clean(row, key, text):
         return None
     if _has_unprintable(text):
         row.error(
@@ -813,16 +870,27 @@ def _optional_text(row: _Row, key: str) -> str | None:
     return text
 
 
-def _parse_name(row: _Row) -> str | None:
-    text = _clean(row.text("full_name"))
-    if not text:
-        return None
+def normalise_full_name(text: str) -> str | None:
+    """A person's name as stored (NFC, single spaces), or ``None`` when it is not a name.
+
+    Shared with the registry services, so a name typed by an officer obeys the same rule as an imported one.
+    """
+    cleaned = _clean(text)
     # Letters (with their combining marks), spaces, apostrophes, hyphens and dots: this also keeps out
     # anything a spreadsheet would run as a formula.
-    valid = text[0].isalpha() and all(
-        ch.isalpha() or unicodedata.category(ch).startswith("M") or ch in _NAME_PUNCTUATION for ch in text
+    valid = (
+        bool(cleaned)
+        and cleaned[0].isalpha()
+        and all(ch.isalpha() or unicodedata.category(ch).startswith("M") or ch in _NAME_PUNCTUATION for ch in cleaned)
     )
-    if not valid:
+    return cleaned if valid else None
+
+
+def _parse_name(row: _Row) -> str | None:
+    text = _clean(row.text("full_name"))
+    if not text or _longer_once_clean(row, "full_name", text):
+        return None
+    if normalise_full_name(text) is None:
         row.error(
             "full_name",
             "full_name_invalid",
@@ -989,13 +1057,23 @@ def _parse_commune(row: _Row, context: ImportContext) -> CommuneMatch | None:
     return match
 
 
+def normalise_phone(text: str) -> str | None:
+    """A Vietnamese mobile number written the national way (``0912345678``), or ``None`` when it is not one.
+
+    Separators are ignored and ``+84`` becomes ``0``; shared with the registry services.
+    """
+    if match := _MOBILE.fullmatch(_PHONE_SEPARATORS.sub("", text.strip())):
+        return "0" + match[1]
+    return None
+
+
 def _parse_phone(row: _Row) -> str | None:
     text = row.text("phone")
     if not text:
         return None
+    if (phone := normalise_phone(text)) is not None:
+        return phone
     digits = _PHONE_SEPARATORS.sub("", text)
-    if match := _MOBILE.fullmatch(digits):
-        return "0" + match[1]
     message_vi = f"Số điện thoại «{_shorten(text)}» không phải số di động Việt Nam (10 số bắt đầu bằng 0, hoặc +84)."
     message_en = f"Phone {_shorten(text)!r} is not a Vietnamese mobile number (10 digits starting 0, or +84)."
     if re.fullmatch(r"[35789][0-9]{8}", digits):
@@ -1005,31 +1083,96 @@ def _parse_phone(row: _Row) -> str | None:
     return None
 
 
-def _parse_categories(row: _Row, program: Program | None, context: ImportContext) -> tuple[str, ...]:
+_CATEGORY_PART = re.compile(r"([^:]*?)\s*(?::\s*([^:]*?))?")
+_CATEGORY_NUMBER = re.compile(r"([0-9]{1,3})\s*%?")
+_MAX_UNITS = 20
+
+
+def _parse_categories(row: _Row, program: Program | None, context: ImportContext) -> tuple[CategoryHolding, ...]:
     text = row.text("category")
     if not text or program is None:
         return ()
     known = {c.casefold(): c for c in context.known_categories(program)}
-    found: list[str] = []
-    unknown = False
+    found: dict[str, CategoryHolding] = {}
+    refused = False
     for part in _CATEGORY_SEPARATORS.split(text):
-        code = part.strip()
-        if not code:
+        match = _CATEGORY_PART.fullmatch(part.strip())
+        code, number = (match[1], match[2]) if match else (part.strip(), None)
+        if not code and number is None:
             continue
         canonical = known.get(code.casefold())
         if canonical is None:
-            unknown = True
+            refused = True
             row.error(
                 "category",
                 "category_unknown",
                 f"Diện đối tượng «{_shorten(code)}» không có trong chế độ {program}.",
                 f"Category {_shorten(code)!r} does not exist in program {program}.",
             )
+            continue
+        holding = _category_holding(row, canonical, number, context.category_shape(canonical))
+        if holding is None:
+            refused = True
         elif canonical not in found:
-            found.append(canonical)
-    if not found and not unknown:
+            found[canonical] = holding
+    if not found and not refused:
         row.error("category", "missing_value", f"Thiếu «{LABELS_VI['category']}».", "category is required.")
-    return tuple(found)
+    return tuple(found.values())
+
+
+def _category_number(row: _Row, code: str, number: str | None) -> tuple[bool, int | None]:
+    """(readable, the number after the colon or None)."""
+    if number is None:
+        return True, None
+    match = _CATEGORY_NUMBER.fullmatch(number)
+    if match is None:
+        row.error(
+            "category",
+            "category_number_invalid",
+            f"Sau dấu hai chấm của diện «{code}» phải là một số (ví dụ {code}:2), không phải «{_shorten(number)}».",
+            f"After the colon of category {code} comes a number (e.g. {code}:2), not {_shorten(number)!r}.",
+        )
+        return False, None
+    return True, int(match[1])
+
+
+def _category_holding(row: _Row, code: str, number: str | None, shape: CategoryShape) -> CategoryHolding | None:
+    readable, value = _category_number(row, code, number)
+    holding: CategoryHolding | None = None
+    if not readable:
+        pass
+    elif shape.injury_rates is not None:
+        low, high = shape.injury_rates
+        if value is not None and low <= value <= high:
+            holding = CategoryHolding(code, 1, value)
+        else:
+            row.error(
+                "category",
+                "injury_rate_invalid" if value is not None else "injury_rate_missing",
+                f"Diện «{code}» cần tỷ lệ tổn thương từ {low}% đến {high}%, ghi sau dấu hai chấm: {code}:{low}.",
+                f"Category {code} needs an injury rate from {low}% to {high}% after a colon: {code}:{low}.",
+            )
+    elif shape.per_unit:
+        units = 1 if value is None else value
+        if 1 <= units <= _MAX_UNITS:
+            holding = CategoryHolding(code, units)
+        else:
+            row.error(
+                "category",
+                "category_units_invalid",
+                f"Số người của diện «{code}» phải từ 1 đến {_MAX_UNITS}.",
+                f"The number of persons of category {code} must be from 1 to {_MAX_UNITS}.",
+            )
+    elif value is not None:
+        row.error(
+            "category",
+            "category_number_not_allowed",
+            f"Diện «{code}» không ghi số sau dấu hai chấm (chỉ diện tính theo số con/người hoặc tỷ lệ thương tật).",
+            f"Category {code} takes no number after a colon (only per-person and injury-rate categories do).",
+        )
+    else:
+        holding = CategoryHolding(code)
+    return holding
 
 
 def _parse_payment(
@@ -1185,3 +1328,111 @@ def find_duplicate_national_ids(rows: Iterable[tuple[int, str]]) -> list[RowErro
     """Every repeat of a citizen ID among (row number, ID) pairs."""
     seen = DuplicateNationalIds()
     return [error for row, national_id in rows if (error := seen.check(row, national_id)) is not None]
+
+
+class FileIdentities:
+    """Citizen IDs seen so far in one file: the same ID twice in a program, or disagreeing rows, are refused.
+
+    A person enrolled in two programs has one row per program, and those rows must agree on the person's
+    columns. Both rows of a clash are rejected, each naming the other. What is kept per ID is its first row in
+    each program and an 8-byte digest of the person's columns: the only state of an import that grows with
+    the file (about 150 bytes per citizen ID).
+    """
+
+    _PROGRAMS: tuple[Program, ...] = tuple(Program)
+
+    def __init__(self) -> None:
+        self._seen: dict[int | str, tuple[int | None, list[int]]] = {}
+        self._flagged: set[int] = set()  # earlier rows already given their clash error (one each)
+
+    @staticmethod
+    def _key(national_id: str) -> int | str:
+        text = national_id.strip()
+        # A 12-digit number held as an int takes a third of the memory of the string.
+        return int(text) if len(text) == 12 and text.isascii() and text.isdigit() else text
+
+    def __contains__(self, national_id: object) -> bool:
+        return isinstance(national_id, str) and self._key(national_id) in self._seen
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def check_raw(self, row_number: int, raw: Mapping[str, str]) -> list[RowError]:
+        """Remember a row that failed validation, so that a repeat of its ID is still found."""
+        national_id = raw.get("national_id", "").strip()
+        try:
+            program = Program(raw.get("program", "").strip().lower())
+        except ValueError:
+            program = None
+        if not national_id:
+            return []
+        return self._check(row_number, national_id, program, None)
+
+    def check(self, row: ImportRow) -> list[RowError]:
+        """The clashes of a valid row with the rows before it (errors for both rows)."""
+        return self._check(row.row, row.national_id, row.program, person_digest(row))
+
+    def _check(self, row_number: int, national_id: str, program: Program | None, digest: int | None) -> list[RowError]:
+        key = self._key(national_id)
+        entry = self._seen.get(key)
+        if entry is None:
+            rows = [0] * len(self._PROGRAMS)
+            if program is not None:
+                rows[self._PROGRAMS.index(program)] = row_number
+            self._seen[key] = (digest, rows)
+            return []
+        first_digest, rows = entry
+        if program is not None:
+            slot = self._PROGRAMS.index(program)
+            if rows[slot]:
+                return self._clash(row_number, rows[slot], duplicate=True)
+            rows[slot] = row_number
+        if first_digest is None:
+            self._seen[key] = (digest, rows)
+        elif digest is not None and digest != first_digest:
+            first = min(r for r in rows if r and r != row_number)
+            return self._clash(row_number, first, duplicate=False)
+        return []
+
+    def _clash(self, row_number: int, first: int, *, duplicate: bool) -> list[RowError]:
+        def error(row: int, other: int) -> RowError:
+            low, high = sorted((row, other))
+            if duplicate:
+                return RowError(
+                    row,
+                    "national_id",
+                    "national_id_duplicate",
+                    f"Số định danh cá nhân này có hai dòng cùng chế độ trong tệp (dòng {low} và dòng {high}).",
+                    f"This personal ID number has two rows of the same program in the file (rows {low} and {high}).",
+                )
+            return RowError(
+                row,
+                "national_id",
+                "person_rows_disagree",
+                f"Dòng {other} có cùng số định danh (chế độ khác) nhưng thông tin cá nhân khác dòng này: "
+                "họ tên, ngày sinh, giới tính, mã xã, địa chỉ, số điện thoại phải giống nhau.",
+                f"Row {other} has the same personal ID (another program) but different personal details: name, "
+                "date of birth, sex, commune, address and phone must be the same.",
+            )
+
+        errors = [error(row_number, first)]
+        if first not in self._flagged:
+            self._flagged.add(first)
+            errors.append(error(first, row_number))
+        return errors
+
+
+def person_digest(row: ImportRow) -> int:
+    """An 8-byte digest of the person's columns of a row: rows of one person in two programs must agree."""
+    text = "\x1f".join(
+        (
+            row.full_name,
+            row.date_of_birth.isoformat(),
+            row.sex.value,
+            row.commune_code,
+            row.address or "",
+            row.phone or "",
+            row.identity_override_reason or "",
+        )
+    )
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
