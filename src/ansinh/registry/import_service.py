@@ -1024,7 +1024,7 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, A
     if not rows:
         return
     if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), list(rows))
+        _executemany(connection, table, rows)
         return
     columns = list(rows[0])
     json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
@@ -1044,3 +1044,29 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, A
         # The same errors SQLAlchemy would raise for an INSERT: the callers and the API handle those.
         wrapper = IntegrityError if isinstance(exc, psycopg.IntegrityError) else DataError
         raise wrapper(statement, None, exc) from exc
+
+
+def _executemany(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """One executemany with the columns' own bind processors applied once per value.
+
+    The values are stored exactly as ``insert(table)`` would store them (the processors are the types' own), but
+    without SQLAlchemy's per-row statement bookkeeping, which cost more than SQLite's work.
+    """
+    columns = list(rows[0])
+    dialect = connection.dialect
+    if dialect.paramstyle != "qmark":
+        connection.execute(insert(table), list(rows))
+        return
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    names = ", ".join(f'"{name}"' for name in columns)
+    marks = ", ".join("?" for _ in columns)
+    values = [
+        tuple(
+            value if process is None else process(value)
+            for process, value in zip(processors, row.values(), strict=True)
+        )
+        for row in rows
+    ]
+    # Table and column names come from our own metadata, never from the file: nothing to inject.
+    statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'  # noqa: S608
+    connection.exec_driver_sql(statement, values)

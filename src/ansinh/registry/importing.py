@@ -719,11 +719,12 @@ class _Row:
         self.raw = raw
         self.errors: list[RowError] = []
         self.too_long: set[str] = set()
+        # Trimmed once: the checks read each value several times, and an import validates every row.
+        self._trimmed = {key: value.strip() for key, value in raw.items() if isinstance(value, str)}
 
     def text(self, key: str) -> str:
         """The trimmed value; blank for a value already refused as too long, so it gets one error, not two."""
-        value = self.raw.get(key, "")
-        return value.strip() if isinstance(value, str) and key not in self.too_long else ""
+        return "" if key in self.too_long else self._trimmed.get(key, "")
 
     def error(self, column: str | None, code: str, message_vi: str, message_en: str) -> None:
         self.errors.append(RowError(self.row_number, column, code, message_vi, message_en))
@@ -838,7 +839,8 @@ def _clean(text: str) -> str:
 
 
 def _has_unprintable(text: str) -> bool:
-    return any(unicodedata.category(ch) in _UNPRINTABLE for ch in text)
+    # str.isprintable() (in C) is true only when no character is in a C* category: the usual case, decided fast.
+    return not text.isprintable() and any(unicodedata.category(ch) in _UNPRINTABLE for ch in text)
 
 
 def _longer_once_clean(row: _Row, key: str, text: str) -> bool:
