@@ -117,7 +117,7 @@ POPULATION_HEADER = ("national_id", "full_name", "date_of_birth", "sex", "date_o
 VNPOST = "VNPOST"
 VIETTEL_MONEY = "VIETTEL_MONEY"
 VNPT_MONEY = "VNPT_MONEY"
-VBSP_BIN = "999888"  # Bank for Social Policies: NAPAS BIN, not in vietnam-qr-pay's list
+VBSP_BIN = "999888"  # Bank for Social Policies: a demo placeholder BIN (its real one is not in vietnam-qr-pay)
 
 
 @dataclass(frozen=True, slots=True)
