@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -65,9 +66,17 @@ def _person_line(person: services.PersonView) -> str:
     )
 
 
-def _next_page(next_after: int | None) -> None:
-    if next_after is not None:
-        typer.echo(f"… trang sau / next page: --after {next_after}")
+def _print_page[T](page: services.Page[T], line: Callable[[T], str], *, json_output: bool, empty: str) -> None:
+    """One page of a list: JSON, or a line per item, what to say when empty, and how to ask for the next page."""
+    if json_output:
+        emit_json(page)
+        return
+    for item in page.items:
+        typer.echo(line(item))
+    if not page.items:
+        typer.echo(empty)
+    if page.next_after is not None:
+        typer.echo(f"… trang sau / next page: --after {page.next_after}")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -151,18 +160,18 @@ def person_search(
         page = services.search_persons(
             uow, area=principal.area, query=query, commune_code=commune, after_id=after, limit=limit
         )
-    if json_output:
-        emit_json(page)
-        return
-    for person in page.items:
-        typer.echo(_person_line(person))
-    if not page.items:
-        typer.echo("Không tìm thấy / nothing found")
-    _next_page(page.next_after)
+    _print_page(page, _person_line, json_output=json_output, empty="Không tìm thấy / nothing found")
 
 
 # ----------------------------------------------------------------------------------------------------
 # beneficiary
+
+
+def _beneficiary_line(item: services.BeneficiarySummary) -> str:
+    return (
+        f"{item.code:<16} {item.program.value:<18} {item.status.value:<10} {item.national_id}  "
+        f"{item.full_name:<30} {item.date_of_birth:%d/%m/%Y} {item.commune_code}"
+    )
 
 
 @beneficiary_app.command("show")
@@ -214,17 +223,7 @@ def beneficiary_list(
         page = services.list_beneficiaries(
             uow, area=principal.area, commune_code=commune, program=program, status=status, after_id=after, limit=limit
         )
-    if json_output:
-        emit_json(page)
-        return
-    for item in page.items:
-        typer.echo(
-            f"{item.code:<16} {item.program.value:<18} {item.status.value:<10} {item.national_id}  "
-            f"{item.full_name:<30} {item.date_of_birth:%d/%m/%Y} {item.commune_code}"
-        )
-    if not page.items:
-        typer.echo("Không có / none")
-    _next_page(page.next_after)
+    _print_page(page, _beneficiary_line, json_output=json_output, empty="Không có / none")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -334,14 +333,7 @@ def duplicates_list(
             after_id=after,
             limit=limit,
         )
-    if json_output:
-        emit_json(page)
-        return
-    for flag in page.items:
-        typer.echo(_flag_line(flag))
-    if not page.items:
-        typer.echo("Không có / none")
-    _next_page(page.next_after)
+    _print_page(page, _flag_line, json_output=json_output, empty="Không có / none")
 
 
 @duplicates_app.command("review")
