@@ -15,9 +15,12 @@ from sqlalchemy import Engine, MetaData
 import ansinh.access.tables
 import ansinh.core.audit
 import ansinh.core.jobs
+import ansinh.core.ledger
 import ansinh.decisions.tables
 import ansinh.enrolment.tables
 import ansinh.geo.tables
+import ansinh.payroll.tables
+import ansinh.policy.tables
 import ansinh.providers.tables
 import ansinh.registry.tables  # noqa: F401 - imported for their tables
 from ansinh.core.db import Base

@@ -42,8 +42,14 @@ class Permission(StrEnum):
     DECISION_APPROVE = "decision.approve"  # the checker
     REFERENCE_READ = "reference.read"  # the bank list and the providers (no personal data)
     REFERENCE_MANAGE = "reference.manage"  # the bank list and the providers
+    POLICY_MANAGE = "policy.manage"  # rule tables: standard levels, coefficients, appendices (administrators)
+    PAYROLL_READ = "payroll.read"  # payrolls, their lines and diffs, funding orders, batches
+    PAYROLL_PREPARE = "payroll.prepare"  # run (and re-run) a draft payroll, mark it reviewed (the maker)
+    PAYROLL_APPROVE = "payroll.approve"  # approve or cancel a payroll (the checker)
+    FUNDING_MANAGE = "funding.manage"  # record the treasury's confirmation of a funding order
 
 
+# Everyone may read the rule tables: an officer must be able to see why an amount is what it is.
 _EVERYONE = frozenset({Permission.HOME, Permission.GEO_READ, Permission.REFERENCE_READ})
 
 # Default deny: a permission not listed for a role is refused.
@@ -57,15 +63,34 @@ _REGISTRY_OFFICER = frozenset(
 )
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COMMUNE_OFFICER: _EVERYONE | _REGISTRY_OFFICER,
-    Role.PROGRAM_OFFICER: _EVERYONE | _REGISTRY_OFFICER,
-    Role.APPROVER: _EVERYONE | {Permission.REGISTRY_READ, Permission.PII_READ, Permission.DECISION_APPROVE},
-    Role.FINANCE_OFFICER: _EVERYONE | {Permission.REGISTRY_READ},
+    Role.PROGRAM_OFFICER: _EVERYONE | _REGISTRY_OFFICER | {Permission.PAYROLL_READ, Permission.PAYROLL_PREPARE},
+    Role.APPROVER: _EVERYONE
+    | {
+        Permission.REGISTRY_READ,
+        Permission.PII_READ,
+        Permission.DECISION_APPROVE,
+        Permission.PAYROLL_READ,
+        Permission.PAYROLL_APPROVE,
+    },
+    Role.FINANCE_OFFICER: _EVERYONE | {Permission.REGISTRY_READ, Permission.PAYROLL_READ, Permission.FUNDING_MANAGE},
     Role.PROVIDER_OPERATOR: _EVERYONE,
     Role.AUDITOR: _EVERYONE
-    | {Permission.AUDIT_READ, Permission.USER_READ, Permission.REGISTRY_READ, Permission.PII_READ},
+    | {
+        Permission.AUDIT_READ,
+        Permission.USER_READ,
+        Permission.REGISTRY_READ,
+        Permission.PII_READ,
+        Permission.PAYROLL_READ,
+    },
     Role.VIEWER: _EVERYONE,
     Role.ADMIN: _EVERYONE
-    | {Permission.USER_READ, Permission.USER_MANAGE, Permission.AUDIT_READ, Permission.REFERENCE_MANAGE},
+    | {
+        Permission.USER_READ,
+        Permission.USER_MANAGE,
+        Permission.AUDIT_READ,
+        Permission.REFERENCE_MANAGE,
+        Permission.POLICY_MANAGE,
+    },
 }
 
 # Only these roles may hold the whole country as their area.
