@@ -13,6 +13,8 @@ from ansinh.cli import (
     decisions_cli,
     enrolment_cli,
     geo_cli,
+    payroll_cli,
+    policy_cli,
     reference_cli,
     registry_cli,
     sim_cli,
@@ -35,6 +37,8 @@ app.add_typer(enrolment_cli.app, name="enrolment", help="Hình thức chi trả,
 app.add_typer(reference_cli.app, name="reference", help="Danh mục ngân hàng, tổ chức chi trả / banks and providers")
 app.add_typer(sim_cli.app, name="sim", help="Trình mô phỏng dịch vụ bên ngoài / simulators of outside services")
 app.add_typer(worker_cli.app, name="worker", help="Xử lý công việc nền / run background jobs")
+app.add_typer(policy_cli.app, name="policy", help="Bảng quy định mức hưởng / rule tables")
+app.add_typer(payroll_cli.app, name="payroll", help="Danh sách chi trả hằng tháng / monthly payrolls")
 app.add_typer(bench_cli.app, name="bench", help="Đo hiệu năng / benchmarks")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON / print JSON")]

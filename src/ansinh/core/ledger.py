@@ -104,9 +104,7 @@ def post(
     session.add(entry)
     session.flush()
     session.add_all(
-        Posting(
-            entry_id=entry.id, province_code=province_code, account=leg.account, debit=leg.debit, credit=leg.credit
-        )
+        Posting(entry_id=entry.id, province_code=province_code, account=leg.account, debit=leg.debit, credit=leg.credit)
         for leg in legs
     )
     session.flush()

@@ -204,9 +204,7 @@ class LineItem(Base):
     source_line_id: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
-        CheckConstraint(
-            "component IN ('arrears', 'overpaid', 'one_time', 'funeral', 'carry_over')", name="component"
-        ),
+        CheckConstraint("component IN ('arrears', 'overpaid', 'one_time', 'funeral', 'carry_over')", name="component"),
         # A decision's one-time or funeral amount is paid once, whatever happens to payrolls above it: a cancelled
         # payroll deletes its items, so this holds across periods too.
         Index(

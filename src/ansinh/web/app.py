@@ -82,6 +82,8 @@ def routers() -> list[APIRouter]:
     from ansinh.enrolment import api as enrolment_api
     from ansinh.geo import api as geo_api
     from ansinh.geo import views as geo_views
+    from ansinh.payroll import api as payroll_api
+    from ansinh.policy import api as policy_api
     from ansinh.registry import api as registry_api
     from ansinh.registry import import_api, verification_api
     from ansinh.web import audit, jobs, pages
@@ -96,6 +98,8 @@ def routers() -> list[APIRouter]:
         verification_api.router,
         decisions_api.router,
         enrolment_api.router,
+        policy_api.router,
+        payroll_api.router,
         pages.router,
         geo_views.router,
     ]

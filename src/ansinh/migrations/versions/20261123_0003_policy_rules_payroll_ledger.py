@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "20261123_0003"
 down_revision: str | None = "20261123_0002"
 branch_labels: str | Sequence[str] | None = None
@@ -49,7 +48,8 @@ def upgrade() -> None:
         sa.Column("retired_by", sa.String(length=64), nullable=True),
         sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
-            "table_name IN ('standard_levels', 'category_rates', 'rounding_units', 'one_time_multiples', 'funeral_rules', 'base_salary', 'categories', 'programs')",
+            "table_name IN ('standard_levels', 'category_rates', 'rounding_units', 'one_time_multiples', "
+            "'funeral_rules', 'base_salary', 'categories', 'programs')",
             name=op.f("ck_policy_rules_table_name"),
         ),
         sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name=op.f("ck_policy_rules_valid_range")),
