@@ -212,19 +212,24 @@ def segments_of(entitlement: Entitlement | None, rules: PolicyRules) -> tuple[Se
         last_month = end.index if end is not None else None
         if last is not None and (last_month is None or last_month > last.index):
             last_month = last.index
-        row = SegmentRow(first.index, last_month, state, released, key, cared_birth_month)
-        previous = runs[-1] if runs else None
-        if (
-            previous is not None
-            and previous.last_month == first.index - 1
-            and (previous.state, previous.released_from, previous.holdings) == (state, released, key)
-        ):
-            runs[-1] = SegmentRow(
-                previous.first_month, last_month, state, released, key, cared_birth_month
-            )
-        else:
-            runs.append(row)
+        _append(runs, SegmentRow(first.index, last_month, state, released, key, cared_birth_month))
     return tuple(runs)
+
+
+def _append(runs: list[SegmentRow], row: SegmentRow) -> None:
+    """Add ``row``, merged into the previous run when it continues it unchanged."""
+    previous = runs[-1] if runs else None
+    if (
+        previous is not None
+        and previous.last_month == row.first_month - 1
+        and (previous.state, previous.released_from, previous.holdings, previous.cared_birth_month)
+        == (row.state, row.released_from, row.holdings, row.cared_birth_month)
+    ):
+        runs[-1] = SegmentRow(
+            previous.first_month, row.last_month, row.state, row.released_from, row.holdings, row.cared_birth_month
+        )
+    else:
+        runs.append(row)
 
 
 def _released_from(entitlement: Entitlement, period: Period, rules: PolicyRules) -> int | None:

@@ -134,7 +134,7 @@ class PayrollLine(Base):
     province_code: Mapped[str] = mapped_column(String(2))
     commune_code: Mapped[str] = mapped_column(String(5))
     beneficiary_id: Mapped[int] = mapped_column(ForeignKey("registry_beneficiaries.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(10))  # entitlement | funeral (paid to the funeral organiser)
+    kind: Mapped[str] = mapped_column(String(12))  # entitlement | funeral (paid to the funeral organiser)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     monthly: Mapped[int] = mapped_column(BigInteger, default=0)
     arrears: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -206,7 +206,7 @@ def upgrade() -> None:
         sa.Column("province_code", sa.String(length=2), nullable=False),
         sa.Column("commune_code", sa.String(length=5), nullable=False),
         sa.Column("beneficiary_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("monthly", sa.BigInteger(), nullable=False),
         sa.Column("arrears", sa.BigInteger(), nullable=False),
