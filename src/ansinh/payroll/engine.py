@@ -161,7 +161,9 @@ def _sync_batch(session: Session, ids: list[int], scope: Scope, rules: PolicyRul
     old_rows = {
         row.beneficiary_id: row
         for row in session.execute(
-            select(e.beneficiary_id, e.ledger_from, e.dirty_from, e.revision).where(e.beneficiary_id.in_(ids))
+            select(e.beneficiary_id, e.start_month, e.ledger_from, e.dirty_from, e.revision).where(
+                e.beneficiary_id.in_(ids)
+            )
         )
     }
     old_segments: dict[int, list[derive.SegmentRow]] = defaultdict(list)
@@ -198,11 +200,13 @@ def _sync_batch(session: Session, ids: list[int], scope: Scope, rules: PolicyRul
         segments = derive.segments_of(entitlement, rules)
         old = old_rows.get(beneficiary_id)
         start = entitlement.start.index if entitlement is not None else None
-        if old is None:
+        if old is None or (old.start_month is None and old.ledger_from is None):
+            # First derived with a grant: months before an imported grant were paid by the ministry's software;
+            # a grant made here is owed from its first month.
             imported = any(row.kind == "grant" and row.source == "import" for row in history)
             ledger_from = None if imported else start
             dirty_from = None if imported else start
-            revision = 1
+            revision = 1 if old is None else old.revision + 1
         else:
             changed = derive.first_difference(old_segments.get(beneficiary_id, []), segments)
             ledger_from = old.ledger_from
