@@ -1017,5 +1017,3 @@ def _same_method(method: _DbRow, action: _MethodAction) -> bool:
 
 
 __all__ = ["CHUNK_ROWS", "MAX_ERRORS", "MAX_ROWS", "CommuneMapping", "ImportReport", "file_error_body", "import_file"]
-
-
