@@ -79,6 +79,7 @@ from ansinh.registry.tables import Beneficiary, Person, Relation
 FROZEN = ("approved", "funded")
 OPEN = ("draft", "reviewed")
 SYNC_BATCH = 5_000
+ANALYZE_AFTER = 10_000  # derived rows in one sync from which the statistics are refreshed (PostgreSQL)
 NO_CARED = -1  # the price table's "no cared person" (NULL would not join)
 EXCEPTION_SAMPLE = 200
 
@@ -131,8 +132,17 @@ def _in_scope(scope: Scope) -> Any:
     return clause
 
 
-def sync_entitlements(session: Session, scope: Scope, rules: PolicyRules, *, now: datetime) -> int:
-    """Derive again every beneficiary in scope whose record changed; returns how many were derived."""
+@dataclass(frozen=True)
+class SyncReport:
+    derived: int
+    failures: dict[int, str]  # beneficiary id → why its decisions could not be read as an entitlement
+
+
+UNDERIVABLE = -1  # source_version of a record whose decisions failed: derived again by every run, and reported
+
+
+def sync_entitlements(session: Session, scope: Scope, rules: PolicyRules, *, now: datetime) -> SyncReport:
+    """Derive again every beneficiary in scope whose record changed (or failed before)."""
     b = Beneficiary
     e = Entitlement
     query = (
@@ -149,12 +159,26 @@ def sync_entitlements(session: Session, scope: Scope, rules: PolicyRules, *, now
     if scope.communes is not None:
         query = query.where(b.commune_code.in_(scope.communes))
     ids = list(session.scalars(query))
+    failures: dict[int, str] = {}
     for start in range(0, len(ids), SYNC_BATCH):
-        _sync_batch(session, ids[start : start + SYNC_BATCH], scope, rules, now=now)
-    return len(ids)
+        failures.update(_sync_batch(session, ids[start : start + SYNC_BATCH], scope, rules, now=now))
+    if len(ids) >= ANALYZE_AFTER:
+        _analyze(session.connection(), "payroll_entitlements", "payroll_segments")
+    return SyncReport(len(ids), failures)
 
 
-def _sync_batch(session: Session, ids: list[int], scope: Scope, rules: PolicyRules, *, now: datetime) -> None:
+def _analyze(connection: Connection, *tables: str) -> None:
+    """Refresh PostgreSQL's statistics of tables this transaction has just filled.
+
+    The planner sizes every join by them: with the statistics of an empty table (a first sync after an import; a
+    temporary table, which autovacuum never sees) it chose nested loops that made a run quadratic in N. ANALYZE
+    counts this transaction's own uncommitted rows.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"ANALYZE {', '.join(tables)}"))
+
+
+def _sync_batch(session: Session, ids: list[int], scope: Scope, rules: PolicyRules, *, now: datetime) -> dict[int, str]:
     histories = _histories(session, ids)
     people, decisions, cared = histories.people, histories.decisions, histories.cared
     e = Entitlement
@@ -180,6 +204,7 @@ def _sync_batch(session: Session, ids: list[int], scope: Scope, rules: PolicyRul
         )
 
     program = scope.policy_program
+    failures: dict[int, str] = {}
     entitlement_rows: list[dict[str, Any]] = []
     segment_rows: list[dict[str, Any]] = []
     for beneficiary_id in ids:
@@ -195,8 +220,10 @@ def _sync_batch(session: Session, ids: list[int], scope: Scope, rules: PolicyRul
                 cared_person_birth_date=cared.get(beneficiary_id),
                 rules=rules,
             )
-        except PolicyError:
-            entitlement = None  # an unknown category or an inconsistent history: reported by the run, not paid
+        except PolicyError as exc:
+            # An unknown category or an inconsistent history: not paid, reported by every run until fixed.
+            entitlement = None
+            failures[beneficiary_id] = f"{exc.message_vi} / {exc.message_en}"[:500]
         segments = derive.segments_of(entitlement, rules)
         old = old_rows.get(beneficiary_id)
         start = entitlement.start.index if entitlement is not None else None
@@ -224,7 +251,7 @@ def _sync_batch(session: Session, ids: list[int], scope: Scope, rules: PolicyRul
                 "start_month": start,
                 "ledger_from": ledger_from,
                 "dirty_from": dirty_from,
-                "source_version": person.version,
+                "source_version": UNDERIVABLE if beneficiary_id in failures else person.version,
                 "revision": revision,
                 "updated_at": now,
             }
@@ -248,6 +275,7 @@ def _sync_batch(session: Session, ids: list[int], scope: Scope, rules: PolicyRul
     connection = session.connection()
     bulk_insert(connection, Entitlement.__table__, entitlement_rows)  # type: ignore[arg-type]
     bulk_insert(connection, Segment.__table__, segment_rows)  # type: ignore[arg-type]
+    return failures
 
 
 # -- temporary tables of one run (per connection; dropped at the end of the run)
@@ -598,7 +626,18 @@ def run_payroll(
         session, connection, run=run, scope=scope, rules=rules, version=version, policy_services=policy_services
     )
     _drop_temporary(connection)  # on an error the whole transaction, temporary tables included, is rolled back
-    report["synced"] = synced
+    report["synced"] = synced.derived
+    if synced.failures:
+        codes = {
+            row.id: row.code
+            for row in session.execute(
+                select(Beneficiary.id, Beneficiary.code).where(Beneficiary.id.in_(synced.failures))
+            )
+        }
+        report["exceptions"] = [
+            {"beneficiary": codes[bid], "reason": reason} for bid, reason in sorted(synced.failures.items())
+        ][:EXCEPTION_SAMPLE] + report["exceptions"]
+        report["exceptions_count"] += len(synced.failures)
     report["replaced"] = replaced
     totals = session.execute(
         select(

@@ -16,11 +16,12 @@ from tests.factories_registry import make_beneficiary, make_person
 from ansinh.access.domain import Role
 from ansinh.access.services import principal_for
 from ansinh.core.errors import Conflict
+from ansinh.core.money import VND
 from ansinh.core.period import Period
 from ansinh.decisions.tables import Decision
 from ansinh.payroll import engine
 from ansinh.payroll.tables import LineItem, PayrollLine, PayrollRun
-from ansinh.policy import LevelKey, Program, with_standard_levels
+from ansinh.policy import CategoryRate, CategoryRateKey, FixedAmount, LevelKey, Program, with_standard_levels
 from ansinh.policy.defaults import default_rules
 from ansinh.registry.domain import RelationRole
 from ansinh.registry.importing import Program as Enrolment
@@ -312,3 +313,38 @@ def test_death_stops_the_month_after_and_funeral_support_goes_to_the_organiser(
     assert (funeral.payee_person_id, funeral.payee_role) == (organiser_id, "organiser")
     _approve(db, october)
     assert _lines(db, _run(db, setup, "2026-11")) == []  # paid once
+
+
+def test_who_cannot_be_priced_is_listed_not_paid_and_paid_later_as_arrears(
+    db: Database, setup: dict[str, str], rules: Rules
+) -> None:
+    war_invalid = ({"code": "mer_war_invalid", "units": 1, "injury_rate": 61},)
+    beneficiary_id = _beneficiary(db, start="2024-07", categories=war_invalid, program=Enrolment.MERITORIOUS)
+    unknown = _beneficiary(
+        db, start="2024-07", categories=({"code": "no_such_category", "units": 1, "injury_rate": None},)
+    )
+    first = _run(db, setup, "2026-11", program="meritorious")
+    assert _lines(db, first) == []
+    with db.uow() as uow:
+        run = uow.session.get(PayrollRun, first)
+        assert run is not None
+        reasons = {entry["beneficiary"]: entry["reason"] for entry in run.diff["exceptions"]}
+        code = uow.session.get(Beneficiary, beneficiary_id).code  # type: ignore[union-attr]
+        assert run.diff["exceptions_count"] == 1
+    assert "61" in reasons[code]  # the injury-rate table has no row for 61 % yet
+    _approve(db, first)
+    # The appendix row is loaded (here: 61 % at 5,454,000); December pays December and November as arrears.
+    key = CategoryRateKey("mer_war_invalid", 61)
+    rate = CategoryRate.flat(FixedAmount(VND(5_454_000)))
+    rules.rules = dataclasses.replace(
+        rules.rules, category_rates=rules.rules.category_rates.with_rate(key, Period(2024, 7), rate)
+    )
+    [line] = _lines(db, _run(db, setup, "2026-12", program="meritorious"))
+    assert (line.monthly, line.arrears) == (5_454_000, 5_454_000)
+    # A category the rules do not know is reported by the social-assistance run.
+    sa = _run(db, setup, "2026-12")
+    with db.uow() as uow:
+        run = uow.session.get(PayrollRun, sa)
+        assert run is not None
+        unknown_code = uow.session.get(Beneficiary, unknown).code  # type: ignore[union-attr]
+        assert unknown_code in {entry["beneficiary"] for entry in run.diff["exceptions"]}
