@@ -205,8 +205,8 @@ class LineItem(Base):
 
     __table_args__ = (
         CheckConstraint("component IN ('arrears', 'overpaid', 'one_time', 'funeral', 'carry_over')", name="component"),
-        # A decision's one-time or funeral amount is paid once, whatever happens to payrolls above it: a cancelled
-        # payroll deletes its items, so this holds across periods too.
+        # A decision's one-time or funeral amount is paid once, across periods: cancelling an approved payroll
+        # clears its items' decision_id (the amount is owed again), re-running a draft deletes its items.
         Index(
             "uq_payroll_line_items_decision",
             "decision_id",
